@@ -4,6 +4,10 @@ The ``forecasting`` package is the domain core: standards, types, pipeline,
 storage and the command-line interface.
 """
 
+# Load Python's own SQLite before any library that bundles an older one (eccodes, through
+# cfgrib and xarray, ships SQLite 3.26, which lacks ``RETURNING``): whichever loads first
+# is the one every later ``sqlite3`` connection uses.
+import sqlite3  # noqa: F401  # isort: skip
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -12,6 +12,11 @@ from rich.markup import escape
 
 from forecasting import __version__
 from forecasting.cli import aqi as aqi_cmd
+from forecasting.cli.emissions import ingest_emissions_command
+from forecasting.cli.hj212 import hj212_app, ingest_hj212_command
+from forecasting.cli.ingest import ingest_app
+from forecasting.cli.met import ingest_met_command
+from forecasting.cli.qc import qc_app
 from forecasting.cli.standards import standards_app
 from forecasting.errors import ForecastingError
 
@@ -50,6 +55,12 @@ def _root(
 
 
 app.command(name="aqi")(aqi_cmd.aqi)
+ingest_app.command("hj212")(ingest_hj212_command)
+ingest_app.command("emissions")(ingest_emissions_command)
+ingest_app.command("met")(ingest_met_command)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(hj212_app, name="hj212")
+app.add_typer(qc_app, name="qc")
 app.add_typer(standards_app, name="standards")
 
 

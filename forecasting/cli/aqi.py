@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from forecasting.air_table import parse_unit_declarations, read_air_table
+from forecasting.air_table import read_air_table
 from forecasting.aqi import check_aqi_options, daily_aqi, hourly_aqi
 from forecasting.atomic import write_table_atomically
 
@@ -39,10 +39,13 @@ def aqi(
             "default: the UCI Beijing layout, all ug/m3.",
         ),
     ] = None,
+    tz: Annotated[
+        str, typer.Option("--tz", help="IANA time zone whose local dates make the days.")
+    ] = "Asia/Shanghai",
 ) -> None:
     """Daily AQI per station-day (or real-time AQI per station-hour) of an observation file."""
     scheme_, edition_ = check_aqi_options(scheme, edition, hourly=hourly)
-    frame = read_air_table(input_file, units=parse_unit_declarations(unit))
+    frame = read_air_table(input_file, units=unit or None, tz=tz)
     if hourly:
         result = hourly_aqi(frame, edition=edition_)
     else:

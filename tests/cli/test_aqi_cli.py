@@ -14,7 +14,8 @@ from forecasting.cli import run
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "beijing" / "observations.csv.gz"
 
-HEADER = "station,time,pm25,pm10,so2,no2,co,o3"
+HEADER = "station,time,pm25,pm10,so2,no2,co,o3,temp,pres,dewp,rain,wd,wspm"
+WEATHER = ",5.0,1012.0,-3.0,0.0,NW,2.1"  # station weather of the Beijing layout
 
 
 def _write(tmp_path: Path, *rows: str) -> Path:
@@ -28,7 +29,7 @@ def _day(station: str, date: str, **values: float) -> list[str]:
     v = {"pm25": 10.0, "pm10": 20.0, "so2": 5.0, "no2": 20.0, "co": 500.0, "o3": 40.0, **values}
     return [
         f"{station},{date}T{h:02d}:00:00+08:00,{v['pm25']},{v['pm10']},{v['so2']},"
-        f"{v['no2']},{v['co']},{v['o3']}"
+        f"{v['no2']},{v['co']},{v['o3']}{WEATHER}"
         for h in range(24)
     ]
 
@@ -110,16 +111,24 @@ def test_declared_unit_is_converted(tmp_path: Path) -> None:
     [
         (["--edition", "hj633-2099"], None, "unknown HJ 633 edition 'hj633-2099'"),
         (["--scheme", "aqhi"], None, "unknown AQI scheme 'aqhi'"),
-        (["--unit", "pm1=ug/m3"], None, "unknown pollutant 'pm1'"),
+        (["--unit", "pm1=ug/m3"], None, "unknown variable 'pm1'"),
         (["--unit", "co=furlongs"], None, "furlongs"),
-        ([], "A,2020-01-01T05:00:00+08:00,-3,20,5,20,500,40", "line 7, column 'pm25': value '-3'"),
         (
             [],
-            "A,2020-01-01T05:00:00+08:00,12,abc,5,20,500,40",
-            "line 7, column 'pm10': value 'abc'",
+            "A,2020-01-01T05:00:00+08:00,-3,20,5,20,500,40" + WEATHER,
+            "obs.csv:7: column 'pm25': value -3",
         ),
-        ([], "A,2020-01-01T05:00:00,12,20,5,20,500,40", "line 7, column 'time'"),
-        ([], "A,2020-01-01T04:00:00+08:00,12,20,5,20,500,40", "lines 6 and 7: duplicate"),
+        (
+            [],
+            "A,2020-01-01T05:00:00+08:00,12,abc,5,20,500,40" + WEATHER,
+            "obs.csv:7: column 'pm10': not a number (value 'abc')",
+        ),
+        ([], "A,2020-01-01T05:00:00,12,20,5,20,500,40" + WEATHER, "obs.csv:7: column 'time'"),
+        (
+            [],
+            "A,2020-01-01T04:00:00+08:00,12,20,5,20,500,40" + WEATHER,
+            "obs.csv:7: column 'time': station 'A'",
+        ),
     ],
 )
 def test_bad_input_names_the_value_and_row(
@@ -138,7 +147,7 @@ def test_bad_input_names_the_value_and_row(
 
 
 def test_error_is_one_line_without_traceback(tmp_path: Path) -> None:
-    src = _write(tmp_path, "A,2020-01-01T05:00:00,12,20,5,20,500,40")
+    src = _write(tmp_path, "A,2020-01-01T05:00:00,12,20,5,20,500,40" + WEATHER)
     proc = subprocess.run(
         [sys.executable, "-m", "forecasting", "aqi", str(src), "-o", str(tmp_path / "o.csv")],
         capture_output=True,
@@ -147,4 +156,4 @@ def test_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert "has no time zone" in proc.stderr
+    assert "no time zone was declared" in " ".join(proc.stderr.split())

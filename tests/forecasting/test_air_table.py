@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.air_table import parse_unit_declarations, read_air_table
-from forecasting.errors import InputDataError, UnknownStandardError
+from forecasting.air_table import read_air_table
+from forecasting.errors import InputDataError
 
 
 def test_shared_beijing_file_reads_whole_in_canonical_units(
@@ -19,7 +19,7 @@ def test_shared_beijing_file_reads_whole_in_canonical_units(
     # shared/data/README.md: 315,648 rows, 12 stations, times with +08:00.
     assert len(frame) == 315_648
     assert frame["station"].nunique() == 12
-    assert str(frame["time"].dt.tz) == "UTC+08:00"
+    assert str(frame["time"].dt.tz) == "Asia/Shanghai"
     raw = pd.read_csv(beijing_observations_path, usecols=["co", "wd"])
     # The UCI file's CO is µg/m³ (e.g. 300 means 0.3 mg/m³); ecocast keeps mg/m³.
     assert frame["co"].max() == pytest.approx(raw["co"].max() / 1000)
@@ -39,8 +39,8 @@ def test_parquet_and_utc_offsets(tmp_path: Path) -> None:
     )
     path = tmp_path / "x.parquet"
     frame.to_parquet(path)
-    out = read_air_table(path, require=("pm25",))
-    # Mixed offsets: kept in UTC; 09:00+08:00 is 01:00Z.
+    out = read_air_table(path, require=("pm25",), tz="UTC")
+    # Mixed offsets are read as instants: 09:00+08:00 is 01:00Z.
     assert list(out["time"].dt.hour) == [0, 1]
     assert str(out["time"].dt.tz) == "UTC"
 
@@ -48,13 +48,5 @@ def test_parquet_and_utc_offsets(tmp_path: Path) -> None:
 def test_missing_columns_are_named(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("station,time,pm25\nA,2020-01-01T00:00:00+08:00,3\n", encoding="utf-8")
-    with pytest.raises(InputDataError, match=r"x.csv: missing column\(s\) pm10, so2, no2, co, o3"):
+    with pytest.raises(InputDataError, match=r"x.csv: missing pollutant column\(s\) pm10, so2"):
         read_air_table(path)
-
-
-def test_unit_declarations() -> None:
-    assert parse_unit_declarations(["co=mg/m3", "O3=ppb"]) == {"co": "mg/m3", "o3": "ppb"}
-    with pytest.raises(InputDataError, match="not of the form VAR=UNIT"):
-        parse_unit_declarations(["co"])
-    with pytest.raises(UnknownStandardError, match="unknown pollutant 'nox'"):
-        parse_unit_declarations(["nox=ug/m3"])
