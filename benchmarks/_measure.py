@@ -33,7 +33,7 @@ def measure(label: str, argv: list[str]) -> Measurement:
         "print(f'{wall} {peak}')\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", wrapper, *argv], check=True, capture_output=True, text=True
+        [sys.executable, "-c", wrapper, *argv], check=True, stdout=subprocess.PIPE, text=True
     )
     wall, peak = (float(x) for x in out.stdout.split()[-2:])
     return Measurement(label, wall, peak)

@@ -33,7 +33,7 @@ __all__ = [
     "DATABASE_FILE_NAME",
     "DEFAULT_TIMEZONE",
     "ENV_PREFIX",
-    "MLFLOW_DIR_NAME",
+    "MLFLOW_DB_NAME",
     "Settings",
     "load_settings",
     "sqlite_url_for_path",
@@ -42,7 +42,7 @@ __all__ = [
 ENV_PREFIX = "ECOCAST_"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DATABASE_FILE_NAME = "ecocast.sqlite"
-MLFLOW_DIR_NAME = "mlruns"
+MLFLOW_DB_NAME = "mlflow.db"
 
 
 def sqlite_url_for_path(path: str | Path) -> str:
@@ -84,8 +84,10 @@ class Settings(BaseSettings):
         ``postgresql+psycopg://user:pw@host/ecocast``. Empty (the default)
         means the embedded SQLite file ``<data_dir>/ecocast.sqlite``.
     mlflow_tracking_uri : str
-        MLflow tracking URI. Empty (the default) means a local file store in
-        ``<data_dir>/mlruns``.
+        MLflow tracking and registry URI. Empty (the default) means the embedded
+        SQLite store ``<data_dir>/mlflow.db`` (MLflow 3 recommends a database
+        backend), with artifacts in ``<data_dir>/mlartifacts``; a server such as
+        ``http://mlflow:5000`` is passed through.
     timezone : str
         IANA time zone for display and daily aggregation of stations that do
         not declare one. Default ``"Asia/Shanghai"`` (China Standard Time,
@@ -126,7 +128,7 @@ class Settings(BaseSettings):
         if not self.database_url.strip():
             self.database_url = sqlite_url_for_path(self.data_dir / DATABASE_FILE_NAME)
         if not self.mlflow_tracking_uri.strip():
-            self.mlflow_tracking_uri = (self.data_dir / MLFLOW_DIR_NAME).as_uri()
+            self.mlflow_tracking_uri = sqlite_url_for_path(self.data_dir / MLFLOW_DB_NAME)
         return self
 
 

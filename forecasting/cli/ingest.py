@@ -5,6 +5,10 @@ The store is ``--db URL`` (a SQLAlchemy URL or a SQLite file path), else the
 rows go to ``<data dir>/quarantine/``. A structural problem in any file stops
 the command with one line naming the file, line and column, and nothing is
 written.
+
+``ingest stations --city NAME`` gives a city to the stations whose file row
+has none; the shared Beijing air station list, which has no city column,
+defaults to ``Beijing`` (see :func:`forecasting.ingest.stations.read_station_file`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from rich.table import Table
 
 from forecasting.cli.options import DataDirOption, DbOption, open_store, settings_for
 from forecasting.ingest.progress import STAGES, ProgressEvent
-from forecasting.ingest.run import IngestResult, ingest_files, ingest_station_files
+from forecasting.ingest.run import IngestResult, StationResult, ingest_files
+from forecasting.ingest.stations import read_station_file
 
 __all__ = ["ingest_app", "print_ingest_results"]
 
@@ -88,14 +93,24 @@ def ingest_stations(
     network: Annotated[
         str | None, typer.Option("--network", help="air or water, for files that do not say.")
     ] = None,
+    city: Annotated[
+        str | None,
+        typer.Option(
+            "--city",
+            help="City of the stations whose file gives none (the Beijing air list: Beijing).",
+        ),
+    ] = None,
 ) -> None:
     """Register (insert or update) the stations of station files."""
     settings = settings_for(data_dir)
     if network not in (None, "air", "water"):
         raise typer.BadParameter(f"{network!r}; choose air or water", param_hint="--network")
+    if city is not None and not city.strip():
+        raise typer.BadParameter("an empty name; give a city, e.g. Beijing", param_hint="--city")
     chosen = cast(Literal["air", "water"] | None, network)
+    frames = [(path, read_station_file(path, network=chosen, city=city)) for path in files]
     with open_store(db, settings) as store:
-        results = ingest_station_files(store, files, network=chosen)
+        results = [StationResult(p, len(f), store.upsert_stations(f)) for p, f in frames]
     console = Console()
     for result in results:
         summary = result.summary

@@ -20,7 +20,7 @@ from forecasting.storage.engine import (
     write_transaction,
 )
 from forecasting.storage.observations import DEFAULT_AVAILABLE_LAG, WriteSummary
-from forecasting.storage.reads import COUNT_BY, OBSERVATION_DTYPES
+from forecasting.storage.reads import COUNT_BY, OBSERVATION_DTYPES, REVISION_DTYPES
 from forecasting.storage.stations import STATION_COLUMNS, StationSummary
 from forecasting.storage.store import Store
 
@@ -28,6 +28,7 @@ __all__ = [
     "COUNT_BY",
     "DEFAULT_AVAILABLE_LAG",
     "OBSERVATION_DTYPES",
+    "REVISION_DTYPES",
     "STATION_COLUMNS",
     "EmissionInventory",
     "MetDataset",

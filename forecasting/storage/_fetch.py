@@ -59,6 +59,7 @@ _DTYPES = {
     "revision": "int64",
     "ingested_at": "int64",
     "available_at": "int64",
+    "superseded_at": "float64",  # NULL (current revision) -> NaN
 }
 
 
@@ -114,7 +115,7 @@ def fetch_observations(
     stations: Names,
     variables: Names,
 ) -> dict[str, npt.NDArray[Any]]:
-    """Fetch observation columns, sorted by station code, variable name and valid time.
+    """Fetch observation columns, sorted by station code, variable name, valid time, revision.
 
     Parameters
     ----------
@@ -161,6 +162,9 @@ def _fetch_per_series(
             selected.append(("value", func.coalesce(obs.c.value, blank), "f8"))
         elif name in ("revision", "ingested_at", "available_at"):
             selected.append((name, obs.c[name], "i8"))
+        elif name == "superseded_at":
+            never = literal(math.inf, Double)
+            selected.append(("superseded_at", func.coalesce(obs.c.superseded_at, never), "f8"))
     packed = "qc_flags" in wanted or "source_id" in wanted
     if packed:
         key = obs.c.qc_flags.cast(BigInteger) * _PACK + obs.c.source_id
@@ -172,7 +176,7 @@ def _fetch_per_series(
             obs.c.variable_id == bindparam("series_variable"),
             *conditions,
         )
-        .order_by(obs.c.valid_at)
+        .order_by(obs.c.valid_at, obs.c.revision)
     )
     compiled = statement.compile(dialect=connection.dialect)
     names = compiled.positiontup or []
@@ -197,8 +201,9 @@ def _fetch_per_series(
     keys = np.array(series, dtype=np.int64).reshape(-1, 2)
     data["station_id"] = np.repeat(keys[:, 0], lengths)
     data["variable_id"] = np.repeat(keys[:, 1], lengths)
-    if "value" in data:
-        data["value"][np.isposinf(data["value"])] = np.nan
+    for name in ("value", "superseded_at"):
+        if name in data:
+            data[name][np.isposinf(data[name])] = np.nan
     if packed:
         code = data.pop("packed")
         data["qc_flags"], data["source_id"] = np.divmod(code, _PACK)
@@ -215,13 +220,27 @@ def _fetch_in_one_query(
     variables: Names,
 ) -> dict[str, npt.NDArray[Any]]:
     obs = observations
+    # superseded_at is NULL on every current revision: -1 keeps the SQLite fast path.
+    columns = [
+        func.coalesce(obs.c[name], literal(-1, BigInteger))
+        if name == "superseded_at"
+        else obs.c[name]
+        for name in wanted
+    ]
     statement = (
-        select(*(obs.c[name] for name in wanted))
+        select(*columns)
         .where(obs.c.station_id.in_(station_ids), obs.c.variable_id.in_(variable_ids), *conditions)
-        .order_by(obs.c.station_id, obs.c.variable_id, obs.c.valid_at)
+        .order_by(obs.c.station_id, obs.c.variable_id, obs.c.valid_at, obs.c.revision)
     )
     data = fetch_columns(connection, statement, {name: _DTYPES[name] for name in wanted})
-    order = np.lexsort(
-        (data["valid_at"], variables.rank[data["variable_id"]], stations.rank[data["station_id"]])
-    )
+    if "superseded_at" in data:
+        data["superseded_at"][data["superseded_at"] < 0] = np.nan
+    keys = [
+        data["valid_at"],
+        variables.rank[data["variable_id"]],
+        stations.rank[data["station_id"]],
+    ]
+    if "revision" in data:
+        keys.insert(0, data["revision"])
+    order = np.lexsort(keys)
     return {name: column[order] for name, column in data.items()}

@@ -3,7 +3,10 @@
 Everything downstream (features, backtests, QC reports, the server) reads
 observations through :func:`read_observations` or its pivoted form
 :func:`read_observations_wide`, so the as-of rule described in
-:mod:`forecasting.storage.observations` is applied in one place.
+:mod:`forecasting.storage.observations` is applied in one place. Replaying
+many issue times at once (feature pipelines) reads every revision with its
+availability interval through :func:`read_observation_revisions` and applies
+the same rule in memory.
 
 Time bounds: ``start <= valid_at < end`` (start inclusive, end exclusive, so
 consecutive windows never overlap) and ``available_at <= as_of`` (inclusive).
@@ -31,7 +34,9 @@ from forecasting.storage.schema import observations
 __all__ = [
     "COUNT_BY",
     "OBSERVATION_DTYPES",
+    "REVISION_DTYPES",
     "count_observations",
+    "read_observation_revisions",
     "read_observations",
     "read_observations_wide",
 ]
@@ -49,6 +54,17 @@ OBSERVATION_DTYPES: dict[str, str] = {
     "revision": "int64",
     "ingested_at": _TIME_DTYPE,
     "available_at": _TIME_DTYPE,
+}
+#: Columns and dtypes of :func:`read_observation_revisions`.
+REVISION_DTYPES: dict[str, str] = {
+    "station": "str",
+    "variable": "str",
+    "valid_at": _TIME_DTYPE,
+    "value": "float64",
+    "qc_flags": "int64",
+    "revision": "int64",
+    "available_at": _TIME_DTYPE,
+    "superseded_at": _TIME_DTYPE,
 }
 _TIDY_COLUMNS = ("value", "qc_flags", "source_id")
 _REVISION_COLUMNS = ("revision", "ingested_at", "available_at")
@@ -180,6 +196,82 @@ def read_observations_wide(
     return frame
 
 
+def read_observation_revisions(
+    connection: Connection,
+    variables: str | Iterable[str] | None = None,
+    stations: str | Iterable[str] | None = None,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
+    *,
+    exclude_flags: int = 0,
+) -> pd.DataFrame:
+    """Read every revision of the selected observations, with when each was known.
+
+    One read gives what :func:`read_observations` would return ``as_of`` any
+    time: revision ``r`` of a key is the answer at ``T`` exactly when
+    ``available_at <= T < superseded_at`` (module docstring of
+    :mod:`forecasting.storage.observations`). Feature pipelines use it to
+    replay many issue times from one query (``features.window``).
+
+    Parameters
+    ----------
+    connection : sqlalchemy.Connection
+        An open connection (one transaction: one snapshot).
+    variables : str or iterable of str, optional
+        ecocast variable names; ``None`` for all. Names never stored give no
+        rows.
+    stations : str or iterable of str, optional
+        Station codes; ``None`` for all. Unregistered codes are an error.
+    start, end : datetime or str, optional
+        Valid-time window ``start <= valid_at < end`` (timezone-aware).
+    exclude_flags : int, optional
+        QC bitmask: a revision whose ``qc_flags & exclude_flags`` is not 0
+        keeps its row but gets ``value`` NaN, so that at the times it is the
+        answer the value is missing (as in an as-of read with the same
+        mask), not replaced by an older revision.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns and dtypes as in :data:`REVISION_DTYPES`: ``station``,
+        ``variable``, ``valid_at`` (UTC), ``value`` (canonical units, NaN
+        when blanked or excluded), ``qc_flags``, ``revision``,
+        ``available_at`` (UTC) and ``superseded_at`` (UTC, NaT for the
+        current revision); sorted by station, variable, valid_at and
+        revision, with a fresh RangeIndex.
+
+    Raises
+    ------
+    forecasting.errors.InputDataError
+        For unregistered stations, naive times or a negative flag mask.
+    """
+    _check_flag_mask(exclude_flags)
+    selection = _Selection.resolve(
+        connection, variables, stations, start, end, as_of=None, exclude_flags=0, every=True
+    )
+    columns = ("value", "qc_flags", "revision", "available_at", "superseded_at")
+    data = selection.fetch(connection, columns)
+    if data is None:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in REVISION_DTYPES.items()})
+    value = data["value"]
+    if exclude_flags:
+        value = np.where((data["qc_flags"] & int(exclude_flags)) != 0, np.nan, value)
+    superseded = data["superseded_at"]
+    superseded_at = timestamps_from_epoch(np.nan_to_num(superseded, nan=0).astype(np.int64))
+    return pd.DataFrame(
+        {
+            "station": selection.stations.column(data["station_id"]),
+            "variable": selection.variables.column(data["variable_id"]),
+            "valid_at": timestamps_from_epoch(data["valid_at"]),
+            "value": value,
+            "qc_flags": data["qc_flags"],
+            "revision": data["revision"],
+            "available_at": timestamps_from_epoch(data["available_at"]),
+            "superseded_at": superseded_at.where(~np.isnan(superseded)),
+        }
+    )
+
+
 def count_observations(
     connection: Connection,
     by: Sequence[str] = ("station", "variable", "qc_flags"),
@@ -253,8 +345,9 @@ class _Selection:
         *,
         as_of: TimeLike | None,
         exclude_flags: int,
+        every: bool = False,
     ) -> _Selection:
-        """Check the filters and translate names to ids."""
+        """Check the filters and translate names to ids (``every``: all revisions)."""
         station_names = Names(connection, schema.stations, "code")
         variable_names = Names(connection, schema.variables, "name")
         wanted_stations = as_name_list(stations, "stations")
@@ -270,12 +363,9 @@ class _Selection:
         if wanted_variables is None:
             wanted_variables = variable_names.ordered
         stored = [v for v in wanted_variables if v in variable_names.by_name]
-        if exclude_flags < 0:
-            raise InputDataError(
-                f"exclude_flags={exclude_flags} is negative; pass a QC bitmask >= 0"
-            )
+        _check_flag_mask(exclude_flags)
         obs = observations
-        conditions = [_known_at(as_of)]
+        conditions = [] if every else [_known_at(as_of)]
         if start is not None:
             conditions.append(obs.c.valid_at >= epoch_seconds(start, "start", ceil=True))
         if end is not None:
@@ -306,6 +396,11 @@ class _Selection:
             stations=self.stations,
             variables=self.variables,
         )
+
+
+def _check_flag_mask(exclude_flags: int) -> None:
+    if exclude_flags < 0:
+        raise InputDataError(f"exclude_flags={exclude_flags} is negative; pass a QC bitmask >= 0")
 
 
 def _known_at(as_of: TimeLike | None) -> ColumnElement[bool]:

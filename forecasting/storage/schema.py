@@ -73,6 +73,7 @@ __all__ = [
     "MET_DATASET_KINDS",
     "NETWORKS",
     "RUN_STATUSES",
+    "WATERBODY_TYPES",
     "UTCDateTime",
     "api_tokens",
     "audit_log",
@@ -96,6 +97,7 @@ FORECAST_KINDS = ("air", "water")
 RUN_STATUSES = ("draft", "published", "superseded")
 MET_DATASET_KINDS = ("forecast", "analysis")
 MET_DATASET_FORMATS = ("netcdf", "grib", "zarr")
+WATERBODY_TYPES = ("river", "lake")
 
 metadata = MetaData(
     naming_convention={
@@ -147,6 +149,11 @@ def _json() -> Any:
     return JSON().with_variant(JSONB(), "postgresql")
 
 
+def _json_or_null() -> Any:
+    """JSON whose Python ``None`` is SQL NULL (not the JSON value ``null``)."""
+    return JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
 def _one_of(column: str, options: tuple[str, ...], name: str) -> CheckConstraint:
     quoted = ", ".join(f"'{o}'" for o in options)
     return CheckConstraint(f"{column} IN ({quoted})", name=name)
@@ -169,10 +176,21 @@ stations = Table(
     Column("basin", String(200)),
     Column("water_body", String(200), comment="river or lake"),
     Column("target_class", SmallInteger, comment="GB 3838-2002 target class, 1 (I) to 5 (V)"),
+    # revision 0002
+    Column("city", String(200), comment="city (or district) as published"),
+    Column("province", String(200), comment="province as published"),
+    Column("met_group", String(64), comment="stations sharing one meteorological record"),
+    Column(
+        "waterbody_type",
+        String(8),
+        comment="GB 3838-2002 table 1 column: river, or lake (lakes and reservoirs)",
+    ),
+    Column("attrs", _json_or_null(), comment="other columns of the station file (JSON object)"),
     _one_of("network", NETWORKS, "network"),
     CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
     CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
     CheckConstraint("target_class BETWEEN 1 AND 5", name="target_class"),
+    _one_of("waterbody_type", WATERBODY_TYPES, "waterbody_type"),
 )
 
 variables = Table(

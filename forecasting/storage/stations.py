@@ -3,19 +3,28 @@
 A station is identified by its code (the ``station`` column everywhere in
 ecocast, e.g. ``"Aotizhongxin"`` or a CNEMC code such as ``"1011A"``). Air and
 water stations share one table; water stations may carry their basin, the
-river or lake (``water_body``) and the GB 3838-2002 target class they are
-managed to.
+river or lake (``water_body``), whether that is a river or a lake
+(``waterbody_type``, which selects the GB 3838-2002 limits, e.g. of total
+phosphorus) and the GB 3838-2002 target class they are managed to.
+
+Since schema revision 0002 a station also has a ``city`` and ``province``
+(issuance aggregates per city), a ``met_group`` (stations whose weather comes
+from one meteorological record, which features must not count as independent
+evidence) and ``attrs``: a JSON object holding whatever else its station file
+carries (e.g. ``cnemc_code``), so that nothing in a station file is lost.
 
 References
 ----------
 .. [1] GB 3838-2002 Environmental quality standards for surface water,
-   clause 3 (water functional classes I-V). See ``shared/docs/standards.md``.
+   clause 3 (water functional classes I-V) and 表1 (total phosphorus: rivers,
+   and 湖、库 lakes and reservoirs). See ``shared/docs/standards.md`` §5.1.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,7 +37,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forecasting.errors import InputDataError
 from forecasting.storage._validate import rows_of
-from forecasting.storage.schema import NETWORKS, stations
+from forecasting.storage.schema import NETWORKS, WATERBODY_TYPES, stations
 
 __all__ = [
     "STATION_COLUMNS",
@@ -53,8 +62,13 @@ STATION_COLUMNS: dict[str, str] = {
     "basin": "basin",
     "water_body": "water_body",
     "target_class": "target_class",
+    "city": "city",
+    "province": "province",
+    "met_group": "met_group",
+    "waterbody_type": "waterbody_type",
+    "attrs": "attrs",
 }
-_TEXT = ("name", "name_local", "type", "basin", "water_body")
+_TEXT = ("name", "name_local", "type", "basin", "water_body", "city", "province", "met_group")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 _DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -87,9 +101,14 @@ def upsert_stations(connection: Connection, frame: pd.DataFrame) -> StationSumma
         (``"air"`` or ``"water"``). Optional: ``name``, ``name_local``,
         ``latitude`` [degrees north], ``longitude`` [degrees east], ``type``,
         ``timezone`` (IANA name, default ``"Asia/Shanghai"``), ``basin``,
-        ``water_body`` (river or lake) and ``target_class`` (GB 3838-2002
-        class: 1-5 or ``"I"``-``"V"``) [1]_. Columns that are absent are left
-        as they are for existing stations; a missing value (NaN) clears it.
+        ``water_body`` (the river's or lake's name), ``target_class``
+        (GB 3838-2002 class: 1-5 or ``"I"``-``"V"``) [1]_, ``city``,
+        ``province``, ``met_group``, ``waterbody_type`` (``"river"`` or
+        ``"lake"``; lake includes reservoirs, GB 3838-2002 表1 "湖、库") and
+        ``attrs`` (a mapping with text keys and JSON values, or its JSON text;
+        stored as a JSON object and replaced as a whole). Columns that are
+        absent are left as they are for existing stations; a missing value
+        (NaN, None) clears it.
 
     Returns
     -------
@@ -103,7 +122,8 @@ def upsert_stations(connection: Connection, frame: pd.DataFrame) -> StationSumma
 
     References
     ----------
-    .. [1] GB 3838-2002, clause 3: surface waters fall in five classes, I to V.
+    .. [1] GB 3838-2002, clause 3: surface waters fall in five classes, I to V;
+       表1 gives total phosphorus limits for rivers and for 湖、库 apart.
     """
     records = _station_records(frame)
     if not records:
@@ -138,7 +158,9 @@ def read_stations(connection: Connection, network: Network | None = None) -> pd.
     pandas.DataFrame
         The columns of :data:`STATION_COLUMNS` (``station`` first);
         ``latitude``/``longitude`` float [degrees], ``target_class`` nullable
-        ``Int64``, text columns ``str`` with NaN where unknown.
+        ``Int64``, text columns (``waterbody_type`` included) ``str`` with NaN
+        where unknown, ``attrs`` ``object``: a ``dict`` per station, ``None``
+        where there is none.
     """
     query = select(*(stations.c[c].label(k) for k, c in STATION_COLUMNS.items()))
     if network is not None:
@@ -147,11 +169,16 @@ def read_stations(connection: Connection, network: Network | None = None) -> pd.
         query = query.where(stations.c.network == network)
     rows = connection.execute(query.order_by(stations.c.code)).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(STATION_COLUMNS))
-    for column in ("station", "network", "timezone", *_TEXT):
+    for column in ("station", "network", "timezone", "waterbody_type", *_TEXT):
         frame[column] = frame[column].astype("str").where(frame[column].notna())
     for column in ("latitude", "longitude"):
         frame[column] = frame[column].astype("float64")
     frame["target_class"] = frame["target_class"].astype("Int64")
+    frame["attrs"] = pd.Series(
+        [dict(a) if isinstance(a, Mapping) else None for a in frame["attrs"]],
+        index=frame.index,
+        dtype=object,
+    )
     return frame
 
 
@@ -198,6 +225,11 @@ def _check_column(frame: pd.DataFrame, column: str) -> list[Any]:
         values = [_DEFAULT_TIMEZONE if v is None else v for v in values]
         _require(frame, column, [not _is_timezone(v) for v in values], "IANA time zone names")
         return values
+    if column == "waterbody_type":
+        _require(frame, column, [v not in (None, *WATERBODY_TYPES) for v in values], "river, lake")
+        return values
+    if column == "attrs":
+        return _check_attrs(frame, values)
     if column == "target_class":
         classes = [_water_class(v) for v in values]
         bad = [v is not None and c is None for v, c in zip(values, classes, strict=True)]
@@ -208,6 +240,59 @@ def _check_column(frame: pd.DataFrame, column: str) -> list[Any]:
     bad = [(v is not None and not abs(n) <= limit) for v, n in zip(values, numbers, strict=True)]
     _require(frame, column, bad, f"numbers in [-{limit:g}, {limit:g}] degrees")
     return [None if v is None else float(n) for v, n in zip(values, numbers, strict=True)]
+
+
+def _check_attrs(frame: pd.DataFrame, values: list[Any]) -> list[dict[str, Any] | None]:
+    """Return each ``attrs`` value as a plain JSON object (None where missing)."""
+    objects: list[dict[str, Any] | None] = []
+    problems: list[str] = []
+    for value in values:
+        obj, problem = _json_object(value)
+        objects.append(obj)
+        problems.append(problem)
+    bad = [bool(p) for p in problems]
+    if any(bad):
+        first = next(p for p in problems if p)
+        raise InputDataError(
+            f"station column 'attrs' has an invalid value at {rows_of(frame.index, np.array(bad))}"
+            f": {first}; valid: a mapping of text keys to JSON values (text, numbers, true/false,"
+            " null, lists, mappings; no NaN or infinity), or its JSON text"
+        )
+    return objects
+
+
+def _json_object(value: Any) -> tuple[dict[str, Any] | None, str]:
+    """Parse or check one ``attrs`` value; return (object, "") or (None, problem)."""
+    if value is None:
+        return None, ""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            return None, f"text {value[:40]!r} is not JSON ({exc.msg})"
+    if not isinstance(value, Mapping):
+        return None, f"{value!r} is not a mapping"
+    bad_keys = [k for k in value if not isinstance(k, str)]
+    if bad_keys:
+        return None, f"key {bad_keys[0]!r} is not text"
+    try:
+        text = json.dumps(dict(value), allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        return None, f"{dict(value)!r} is not JSON-serialisable ({exc})"
+    parsed: dict[str, Any] = json.loads(text)
+    if _has_nul(parsed):
+        return None, "it holds a NUL character, which PostgreSQL cannot store"
+    return parsed, ""
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _require(frame: pd.DataFrame, column: str, bad: list[bool], valid: str = "") -> None:
@@ -237,7 +322,10 @@ def _water_class(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return _ROMAN.get(value.strip().upper())
+        text = value.strip().upper()
+        if text in _ROMAN:
+            return _ROMAN[text]
+        value = text  # "3" or "3.0", as a text file gives it
     try:
         number = float(value)
     except (TypeError, ValueError):

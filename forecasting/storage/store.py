@@ -237,6 +237,24 @@ class Store:
                 exclude_flags=exclude_flags,
             )
 
+    def read_observation_revisions(
+        self,
+        variables: str | Iterable[str] | None = None,
+        stations: str | Iterable[str] | None = None,
+        start: TimeLike | None = None,
+        end: TimeLike | None = None,
+        *,
+        exclude_flags: int = 0,
+    ) -> pd.DataFrame:
+        """Read every revision with its ``available_at`` and ``superseded_at``.
+
+        See :func:`forecasting.storage.reads.read_observation_revisions`.
+        """
+        with read_transaction(self._engine) as connection:
+            return reads.read_observation_revisions(
+                connection, variables, stations, start, end, exclude_flags=exclude_flags
+            )
+
     def count_observations(
         self,
         by: Sequence[str] = ("station", "variable", "qc_flags"),

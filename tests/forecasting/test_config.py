@@ -23,7 +23,7 @@ def test_defaults_derive_locations_from_the_data_directory(tmp_path: Path):
     settings = load_settings()
     assert settings.data_dir == tmp_path / "data"
     assert settings.database_url == f"sqlite:///{tmp_path}/data/ecocast.sqlite"
-    assert settings.mlflow_tracking_uri == f"file://{tmp_path}/data/mlruns"
+    assert settings.mlflow_tracking_uri == f"sqlite:///{tmp_path}/data/mlflow.db"
     assert settings.timezone == "Asia/Shanghai"
 
 

@@ -25,7 +25,7 @@ def test_migrations_take_an_empty_database_to_the_schema_in_code(database_url: s
     try:
         assert current_revision(engine) is None
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() == "0002"
         assert set(inspect(engine).get_table_names()) == TABLES
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
