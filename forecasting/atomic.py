@@ -45,8 +45,12 @@ def atomic_path(destination: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_table_atomically(frame: pd.DataFrame, destination: str | Path) -> None:
+def write_table_atomically(
+    frame: pd.DataFrame, destination: str | Path, *, float_format: str | None = None
+) -> None:
     """Write a frame as CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``), atomically.
+
+    ``float_format`` (e.g. ``"%.6g"``) applies to CSV only; Parquet keeps full precision.
 
     Raises
     ------
@@ -56,8 +60,10 @@ def write_table_atomically(frame: pd.DataFrame, destination: str | Path) -> None
     target = Path(destination)
     writers: dict[str, Callable[[Path], object]] = {
         ".parquet": lambda p: frame.to_parquet(p, index=False),
-        ".csv": lambda p: frame.to_csv(p, index=False),
-        ".gz": lambda p: frame.to_csv(p, index=False, compression="gzip"),
+        ".csv": lambda p: frame.to_csv(p, index=False, float_format=float_format),
+        ".gz": lambda p: frame.to_csv(
+            p, index=False, compression="gzip", float_format=float_format
+        ),
     }
     writer = writers.get(target.suffix)
     if writer is None or (target.suffix == ".gz" and not target.name.endswith(".csv.gz")):

@@ -50,6 +50,6 @@ def aqi(
         result = hourly_aqi(frame, edition=edition_)
     else:
         result = daily_aqi(frame, scheme=scheme_, edition=edition_)
-    write_table_atomically(result, output)
+    write_table_atomically(result, output, float_format="%.6g")
     what = "station-hours" if hourly else "station-days"
     Console(stderr=True).print(f"wrote {len(result):,} {what} to {output}")
