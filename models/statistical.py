@@ -38,6 +38,11 @@ both with ``results.apply``). A window with nothing known gives the diurnal mean
 ``x' β``. Quantiles are Gaussian in ``z`` (``ẑ ± 1.2816 se``), back-transformed; the
 point forecast ``exp(ẑ) - 1`` is the median.
 
+On the Beijing test bed (12 stations, training issues 2014-03-01 … 2015-01-01, test
+issues 2015-01-02 … 02-28) the hourly PM2.5 MAE was 66.5 µg m⁻³ overall and 72.7 at
+leads 25-72 (persistence 91.3 and 106.6, climatology 71.8 and 71.9, DirectGBM with
+weather 45.6 and 49.4), q10-q90 coverage 75 %; fitting the 12 stations took 12 s.
+
 A station not seen in training gets NaN (a peer model, not the product's fallback).
 Weather regressors are not used: a regression with ARMA errors needs the regressors
 at every hour of the past window, which the matrix does not carry.
