@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from forecasting import __version__
 from forecasting.cli import aqi as aqi_cmd
+from forecasting.cli.console import make_console
 from forecasting.cli.emissions import ingest_emissions_command
 from forecasting.cli.hj212 import hj212_app, ingest_hj212_command
 from forecasting.cli.ingest import ingest_app
@@ -32,7 +32,7 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
-        Console().print(f"ecocast {__version__}")
+        make_console().print(f"ecocast {__version__}")
         raise typer.Exit()
 
 
@@ -74,9 +74,7 @@ def run(args: Sequence[str] | None = None) -> int:
     try:
         app(args=list(args) if args is not None else None, prog_name="ecocast")
     except ForecastingError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"[bold red]error:[/] {escape(str(exc))}"
-        )
+        make_console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}")
         return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from forecasting.air_table import read_air_table
 from forecasting.aqi import check_aqi_options, daily_aqi, hourly_aqi
 from forecasting.atomic import write_table_atomically
+from forecasting.cli.console import make_console
 
 __all__ = ["aqi"]
 
@@ -52,4 +52,4 @@ def aqi(
         result = daily_aqi(frame, scheme=scheme_, edition=edition_)
     write_table_atomically(result, output, float_format="%.6g")
     what = "station-hours" if hourly else "station-days"
-    Console(stderr=True).print(f"wrote {len(result):,} {what} to {output}")
+    make_console(stderr=True).print(f"wrote {len(result):,} {what} to {output}")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from features.emissions import (
@@ -27,6 +26,7 @@ from features.emissions import (
     read_emission_publications,
     read_emission_table,
 )
+from forecasting.cli.console import make_console
 from forecasting.cli.options import DataDirOption, DbOption, open_store, settings_for
 from forecasting.errors import InputDataError
 
@@ -73,7 +73,7 @@ def ingest_emissions_command(
     settings = settings_for(data_dir)
     with open_store(db, settings) as store:
         entry = store.register_emission_inventory(name, version, base_year, path, attrs)
-    Console().print(
+    make_console().print(
         f"registered emission inventory {escape(entry.name)} {escape(entry.version)} "
         f"(base year {entry.base_year}, {attrs['kind']}, species "
         f"{', '.join(attrs['species'])}) from {escape(entry.path)}",

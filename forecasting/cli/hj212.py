@@ -24,6 +24,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from forecasting.cli.console import make_console
 from forecasting.cli.ingest import print_ingest_results
 from forecasting.cli.options import DataDirOption, DbOption, open_store, settings_for
 from forecasting.errors import InputDataError
@@ -119,14 +120,14 @@ def listen(
         max_packets=max_packets,
         duration=duration,
     )
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     with open_store(db, settings) as store:
         _check_registered(store, table)
         writer = functools.partial(store.write_observations, available_lag=HJ212_AVAILABLE_LAG)
         sink = _appending_sink(settings.data_dir, _utc_now)
         server = Hj212Server(table, writer, config=config, quarantine=sink)
         stats = asyncio.run(_serve(server, console))
-    Console().print(
+    make_console().print(
         f"{stats.packets:,} packets from {stats.connections:,} connection(s): "
         f"{stats.stored:,} observations stored in {stats.batches:,} batch(es), "
         f"{stats.acknowledged:,} acknowledged, {stats.answered:,} answered, "

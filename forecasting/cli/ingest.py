@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Annotated, Literal, cast
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from forecasting.cli.console import make_console
 from forecasting.cli.options import DataDirOption, DbOption, open_store, settings_for
 from forecasting.ingest.progress import STAGES, ProgressEvent
 from forecasting.ingest.run import IngestResult, StationResult, ingest_files
@@ -111,7 +111,7 @@ def ingest_stations(
     frames = [(path, read_station_file(path, network=chosen, city=city)) for path in files]
     with open_store(db, settings) as store:
         results = [StationResult(p, len(f), store.upsert_stations(f)) for p, f in frames]
-    console = Console()
+    console = make_console()
     for result in results:
         summary = result.summary
         console.print(
@@ -159,7 +159,7 @@ def _progress_bar() -> Progress:
         TextColumn("{task.description}"),
         BarColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=make_console(stderr=True),
         transient=True,
     )
 
@@ -192,7 +192,7 @@ def print_ingest_results(
             f"{r.unchanged:,}",
             f"{r.rejected:,}",
         )
-    console = Console()
+    console = make_console()
     console.print(table)
     for k, r in enumerate(results):
         flags = ", ".join(f"{name} {count:,}" for name, count in r.flags.items()) or "none"

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from forecasting.cli.console import make_console
 from forecasting.cli.options import DataDirOption, DbOption, open_store, settings_for
 from forecasting.storage import MetDataset, Store
 
@@ -95,7 +95,7 @@ def ingest_met_command(
     settings = settings_for(data_dir)
     with open_store(db, settings) as store:
         entries = register_met_files(store, files, kind)
-    console = Console()
+    console = make_console()
     for entry in entries:
         label = entry.attrs.get("label", kind)
         console.print(

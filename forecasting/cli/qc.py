@@ -6,9 +6,9 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from forecasting.cli.console import make_console
 from forecasting.cli.options import DataDirOption, DbOption, open_store, settings_for
 from forecasting.qc.flags import ALL_FLAGS
 from forecasting.qc.report import QcReport, qc_report
@@ -35,7 +35,7 @@ def report(
 
 
 def _print_report(result: QcReport) -> None:
-    console = Console()
+    console = make_console()
     console.print(
         f"{result.observations:,} stored observations, {result.flagged:,} with a QC flag",
         highlight=False,

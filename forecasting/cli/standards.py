@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from forecasting.cli.console import make_console
 from forecasting.standards.tables import available_standards, read_standard
 
 __all__ = ["standards_app"]
@@ -22,7 +22,7 @@ def list_standards() -> None:
     for standard_id in available_standards():
         source, _ = read_standard(standard_id)
         table.add_row(source.id, source.document, source.table, source.status)
-    Console().print(table)
+    make_console().print(table)
 
 
 @standards_app.command("show")
@@ -31,7 +31,7 @@ def show_standard(
 ) -> None:
     """Show the full citation of one standards table."""
     source, _ = read_standard(standard_id)
-    console = Console()
+    console = make_console()
     for name, value in vars(source).items():
         if value:
             console.print(f"[bold]{name}[/]: {value}", highlight=False)
