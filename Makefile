@@ -19,7 +19,7 @@ venv: $(STAMP)
 
 ## The main job on the bundled real sample, with the embedded store.
 demo: $(STAMP)
-	bash scripts/demo.sh $(DATA_DIR)
+	$(BIN)/ecocast demo --data-dir $(DATA_DIR)
 
 ## The whole test suite (lint, type checks, tests).
 test: $(STAMP)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from forecasting.errors import InputDataError
@@ -92,6 +92,23 @@ class Settings(BaseSettings):
         IANA time zone for display and daily aggregation of stations that do
         not declare one. Default ``"Asia/Shanghai"`` (China Standard Time,
         UTC+08:00).
+    cors_origins : list of str
+        Origins allowed to call the HTTP API from a browser (CORS), e.g.
+        ``["https://air.example.org"]``; ``["*"]`` allows any. Default none
+        (no CORS headers). As an environment variable, a JSON list:
+        ``ECOCAST_CORS_ORIGINS='["https://air.example.org"]'``.
+    bench_endpoints : bool
+        Serve ``/api/v1/_bench/constant``, a constant payload for the load
+        benchmark. Default False; never enable it in production.
+    issue_hour : int
+        Local hour of the daily forecast issue [h]. Default 16: HJ 633—2026 §5.1 asks
+        for a forecast of the next 3 days (not counting today) public before 20:00.
+    issue_experiment : str
+        Experiment whose features the champion models were trained on (a name in
+        ``experiments/``). Default ``"air_beijing"``.
+    warning_scheme : str
+        Heavy-pollution warning scheme id or TOML file. Default the national 2024
+        scheme (环大气〔2024〕6号).
     """
 
     model_config = SettingsConfigDict(
@@ -105,6 +122,11 @@ class Settings(BaseSettings):
     database_url: str = ""
     mlflow_tracking_uri: str = ""
     timezone: str = DEFAULT_TIMEZONE
+    cors_origins: list[str] = []
+    bench_endpoints: bool = False
+    issue_hour: int = Field(16, ge=0, le=23)
+    issue_experiment: str = "air_beijing"
+    warning_scheme: str = ""
 
     @field_validator("data_dir")
     @classmethod

@@ -14,6 +14,8 @@ __all__ = [
     "InputDataError",
     "InsufficientHistoryError",
     "NotFittedError",
+    "RunNotFoundError",
+    "RunStateError",
     "StandardTableError",
     "UnknownStandardError",
 ]
@@ -64,3 +66,14 @@ class InsufficientHistoryError(ForecastingError, ValueError):
 
 class NotFittedError(ForecastingError, ValueError, AttributeError):
     """An estimator was used before ``fit``."""
+
+
+class RunNotFoundError(ForecastingError, LookupError):
+    """A forecast run id that the store does not hold (the message names it)."""
+
+
+class RunStateError(ForecastingError):
+    """A change that the run's status forbids, e.g. editing a published run.
+
+    Published runs are immutable: revise them into a new draft instead.
+    """

@@ -13,8 +13,10 @@ from forecasting import __version__
 from forecasting.cli import aqi as aqi_cmd
 from forecasting.cli.console import make_console
 from forecasting.cli.emissions import ingest_emissions_command
+from forecasting.cli.experiments import backtest, promote, train
 from forecasting.cli.hj212 import hj212_app, ingest_hj212_command
 from forecasting.cli.ingest import ingest_app
+from forecasting.cli.issuance import demo, issue, publish, serve, token_app
 from forecasting.cli.met import ingest_met_command
 from forecasting.cli.qc import qc_app
 from forecasting.cli.standards import standards_app
@@ -55,6 +57,14 @@ def _root(
 
 
 app.command(name="aqi")(aqi_cmd.aqi)
+app.command(name="train")(train)
+app.command(name="backtest")(backtest)
+app.command(name="promote")(promote)
+app.command(name="issue")(issue)
+app.command(name="publish")(publish)
+app.command(name="serve")(serve)
+app.command(name="demo")(demo)
+app.add_typer(token_app, name="token")
 ingest_app.command("hj212")(ingest_hj212_command)
 ingest_app.command("emissions")(ingest_emissions_command)
 ingest_app.command("met")(ingest_met_command)

@@ -8,9 +8,12 @@ The schema has three parts:
   never an update in place, so a backtest can replay what was known when.
 * **Catalogues**: ``met_datasets`` (+ ``met_dataset_issues``) for
   meteorological fields and ``emission_inventories``.
-* **Issuance**: ``forecast_runs``, ``forecasts``, ``forecast_daily``,
-  ``forecast_edits``, ``publications``, ``audit_log`` and ``api_tokens``,
-  filled by later parts of the system.
+* **Issuance**: ``forecast_runs`` (one row per draft or published version),
+  their hourly ``forecasts``, daily ``forecast_daily`` and per entity-day AQI
+  summary ``forecast_aqi`` (the editable part, beside the model's own
+  values), ``forecast_edits``, ``publications``, ``audit_log`` and
+  ``api_tokens`` (hashes only). Written by :mod:`forecasting.storage.issuance`
+  and :mod:`forecasting.storage.tokens`.
 
 Time columns
 ------------
@@ -68,6 +71,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 __all__ = [
+    "ENTITY_KINDS",
     "FORECAST_KINDS",
     "MET_DATASET_FORMATS",
     "MET_DATASET_KINDS",
@@ -78,6 +82,7 @@ __all__ = [
     "api_tokens",
     "audit_log",
     "emission_inventories",
+    "forecast_aqi",
     "forecast_daily",
     "forecast_edits",
     "forecast_runs",
@@ -95,6 +100,7 @@ __all__ = [
 NETWORKS = ("air", "water")
 FORECAST_KINDS = ("air", "water")
 RUN_STATUSES = ("draft", "published", "superseded")
+ENTITY_KINDS = ("station", "city")
 MET_DATASET_KINDS = ("forecast", "analysis")
 MET_DATASET_FORMATS = ("netcdf", "grib", "zarr")
 WATERBODY_TYPES = ("river", "lake")
@@ -273,7 +279,7 @@ emission_inventories = Table(
     UniqueConstraint("name", "version"),
 )
 
-# --- issuance (filled by later issues) --------------------------------------------
+# --- issuance ---------------------------------------------------------------------
 
 forecast_runs = Table(
     "forecast_runs",
@@ -288,6 +294,20 @@ forecast_runs = Table(
     Column("data_cutoff", UTCDateTime, nullable=False),
     Column("degraded", Boolean, nullable=False, server_default=false()),
     Column("created_at", UTCDateTime, nullable=False),
+    # revision 0003
+    Column("created_by", String(200)),
+    Column("horizon_h", Integer, comment="[h] largest hourly lead"),
+    Column("timezone", String(64), comment="IANA zone of the local dates, e.g. Asia/Shanghai"),
+    Column("degraded_reasons", _json_or_null(), comment="JSON list of text"),
+    Column("inputs", _json_or_null(), comment="input availability (JSON object)"),
+    Column(
+        "source_run_id",
+        Integer,
+        comment="forecast_runs.id of the published run this one revises; NULL if none",
+    ),
+    Column("published_at", UTCDateTime),
+    Column("published_by", String(200)),
+    Column("superseded_at", UTCDateTime, comment="when a later version replaced it"),
     _one_of("kind", FORECAST_KINDS, "kind"),
     _one_of("status", RUN_STATUSES, "status"),
     Index(None, "kind", "issued_at"),
@@ -304,7 +324,11 @@ forecasts = Table(
     Column("value", Double),
     Column("q10", Double),
     Column("q90", Double),
+    # revision 0003
+    Column("entity_kind", String(8), nullable=False, server_default="station"),
     PrimaryKeyConstraint("run_id", "entity", "variable", "valid_at"),
+    _one_of("entity_kind", ENTITY_KINDS, "entity_kind"),
+    sqlite_with_rowid=False,  # revision 0003: the primary key is the table (half the size)
 )
 
 forecast_daily = Table(
@@ -318,10 +342,38 @@ forecast_daily = Table(
     Column("value", Double),
     Column("q10", Double),
     Column("q90", Double),
-    Column("aqi", Integer),
-    Column("level", SmallInteger),
-    Column("primary_pollutant", String(64), comment="pollutants joined by '+'"),
+    # revision 0003 (which moved aqi, level and primary_pollutant to forecast_aqi)
+    Column("entity_kind", String(8), nullable=False, server_default="station"),
     PrimaryKeyConstraint("run_id", "entity", "date", "variable"),
+    _one_of("entity_kind", ENTITY_KINDS, "entity_kind"),
+)
+
+forecast_aqi = Table(
+    "forecast_aqi",
+    metadata,
+    Column("run_id", Integer, ForeignKey("forecast_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("entity", String(64), nullable=False, comment="station code or city"),
+    Column("entity_kind", String(8), nullable=False),
+    Column("date", Date, nullable=False, comment="local date of the entity"),
+    Column("day", SmallInteger, nullable=False, comment="1 is the day after the issue day"),
+    Column("aqi", Integer, nullable=False),
+    Column("aqi_low", Integer, nullable=False),
+    Column("aqi_high", Integer, nullable=False),
+    Column("level", SmallInteger, nullable=False, comment="AQI level 1 to 6"),
+    Column("primary_pollutant", String(64), nullable=False, comment="joined by '+'; '' if none"),
+    Column("warning_level", SmallInteger, nullable=False, comment="0 none, 1 to 4"),
+    Column("warning_scheme", String(64), nullable=False, comment="warning scheme id"),
+    Column("model_aqi", Integer, nullable=False),
+    Column("model_aqi_low", Integer, nullable=False),
+    Column("model_aqi_high", Integer, nullable=False),
+    Column("model_level", SmallInteger, nullable=False),
+    Column("model_primary_pollutant", String(64), nullable=False),
+    Column("model_warning_level", SmallInteger, nullable=False),
+    PrimaryKeyConstraint("run_id", "entity", "date"),
+    _one_of("entity_kind", ENTITY_KINDS, "entity_kind"),
+    CheckConstraint("aqi_low <= aqi_high", name="aqi_range"),
+    CheckConstraint("level BETWEEN 1 AND 6", name="level"),
+    CheckConstraint("warning_level BETWEEN 0 AND 4", name="warning_level"),
 )
 
 forecast_edits = Table(
@@ -362,6 +414,7 @@ audit_log = Table(
     Column("before", _json()),
     Column("after", _json()),
     Index(None, "at"),
+    Index(None, "object"),  # revision 0003
 )
 
 api_tokens = Table(

@@ -16,7 +16,7 @@ PostgreSQL MVCC).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,7 +25,16 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from forecasting.config import Settings
-from forecasting.storage import catalogue, reads
+from forecasting.storage import (
+    catalogue,
+    issuance,
+    issuance_audit,
+    issuance_edits,
+    issuance_reads,
+    issuance_versions,
+    reads,
+    tokens,
+)
 from forecasting.storage.catalogue import (
     EmissionInventory,
     MetDataset,
@@ -38,6 +47,8 @@ from forecasting.storage.engine import (
     resolve_database_url,
     write_transaction,
 )
+from forecasting.storage.issuance import RunInfo
+from forecasting.storage.issuance_edits import EditInfo
 from forecasting.storage.migrate import current_revision, head_revision, upgrade
 from forecasting.storage.observations import (
     DEFAULT_AVAILABLE_LAG,
@@ -45,6 +56,7 @@ from forecasting.storage.observations import (
     write_observations,
 )
 from forecasting.storage.stations import Network, StationSummary, read_stations, upsert_stations
+from forecasting.storage.tokens import TokenInfo
 
 __all__ = ["Clock", "Store"]
 
@@ -325,3 +337,169 @@ class Store:
         """List emission inventories; see :func:`.catalogue.list_emission_inventories`."""
         with read_transaction(self._engine) as connection:
             return catalogue.list_emission_inventories(connection, name=name)
+
+    # --- issuance: runs, review, audit ------------------------------------------
+
+    def create_run(
+        self,
+        kind: str,
+        issued_at: TimeLike,
+        *,
+        hourly: pd.DataFrame,
+        daily: pd.DataFrame,
+        aqi: pd.DataFrame,
+        model_versions: Mapping[str, Any],
+        standard_edition: str,
+        data_cutoff: TimeLike,
+        degraded: bool,
+        degraded_reasons: Sequence[str],
+        inputs: Mapping[str, Any],
+        timezone: str,
+        actor: str,
+    ) -> RunInfo:
+        """Store a draft forecast run; see :func:`.issuance.create_run`."""
+        with write_transaction(self._engine) as connection:
+            return issuance.create_run(
+                connection,
+                kind,
+                issued_at,
+                hourly=hourly,
+                daily=daily,
+                aqi=aqi,
+                model_versions=model_versions,
+                standard_edition=standard_edition,
+                data_cutoff=data_cutoff,
+                degraded=degraded,
+                degraded_reasons=degraded_reasons,
+                inputs=inputs,
+                timezone=timezone,
+                actor=actor,
+                created_at=self._clock(),
+            )
+
+    def get_run(self, run_id: int) -> RunInfo:
+        """Return one run; see :func:`.issuance.get_run`."""
+        with read_transaction(self._engine) as connection:
+            return issuance.get_run(connection, run_id)
+
+    def list_runs(
+        self, kind: str = "air", *, status: str | None = None, limit: int = 50
+    ) -> list[RunInfo]:
+        """List runs, latest issue first; see :func:`.issuance.list_runs`."""
+        with read_transaction(self._engine) as connection:
+            return issuance.list_runs(connection, kind, status=status, limit=limit)
+
+    def read_run_hourly(
+        self,
+        run_id: int,
+        *,
+        entity: str | Iterable[str] | None = None,
+        variables: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Read a run's hourly forecasts; see :func:`.issuance_reads.read_run_hourly`."""
+        with read_transaction(self._engine) as connection:
+            return issuance_reads.read_run_hourly(
+                connection, run_id, entity=entity, variables=variables
+            )
+
+    def read_run_daily(
+        self, run_id: int, *, entity: str | Iterable[str] | None = None
+    ) -> pd.DataFrame:
+        """Read a run's daily values; see :func:`.issuance_reads.read_run_daily`."""
+        with read_transaction(self._engine) as connection:
+            return issuance_reads.read_run_daily(connection, run_id, entity=entity)
+
+    def read_run_aqi(
+        self, run_id: int, *, entity: str | Iterable[str] | None = None
+    ) -> pd.DataFrame:
+        """Read a run's AQI summary with model values; see :func:`.issuance_reads.read_run_aqi`."""
+        with read_transaction(self._engine) as connection:
+            return issuance_reads.read_run_aqi(connection, run_id, entity=entity)
+
+    def edit_run(
+        self,
+        run_id: int,
+        *,
+        entity: str,
+        date: date | str,
+        field: str,
+        value: object,
+        reason: str,
+        author: str,
+    ) -> EditInfo:
+        """Edit one field of one entity-day of a draft; see :func:`.issuance_edits.edit_run`."""
+        with write_transaction(self._engine) as connection:
+            return issuance_edits.edit_run(
+                connection,
+                run_id,
+                entity=entity,
+                date=date,
+                field=field,
+                value=value,
+                reason=reason,
+                author=author,
+                at=self._clock(),
+            )
+
+    def list_edits(self, run_id: int, *, entity: str | None = None) -> list[EditInfo]:
+        """List a run's edits, oldest first; see :func:`.issuance_edits.list_edits`."""
+        with read_transaction(self._engine) as connection:
+            return issuance_edits.list_edits(connection, run_id, entity=entity)
+
+    def publish_run(self, run_id: int, *, author: str) -> RunInfo:
+        """Publish a draft as the next version; see :func:`.issuance_versions.publish_run`."""
+        with write_transaction(self._engine) as connection:
+            return issuance_versions.publish_run(
+                connection, run_id, author=author, at=self._clock()
+            )
+
+    def revise_run(self, run_id: int, *, author: str) -> RunInfo:
+        """Copy a published run into a new draft; see :func:`.issuance_versions.revise_run`."""
+        with write_transaction(self._engine) as connection:
+            return issuance_versions.revise_run(connection, run_id, author=author, at=self._clock())
+
+    def latest_published(
+        self, kind: str = "air", *, as_of: TimeLike | None = None
+    ) -> RunInfo | None:
+        """Return the public run as of a time; see :func:`.issuance.latest_published`."""
+        with read_transaction(self._engine) as connection:
+            return issuance.latest_published(connection, kind, as_of=as_of)
+
+    def published_for_issue(self, kind: str, issued_at: TimeLike) -> list[RunInfo]:
+        """Return all published versions of one issue; see :func:`.issuance.published_for_issue`."""
+        with read_transaction(self._engine) as connection:
+            return issuance.published_for_issue(connection, kind, issued_at)
+
+    def read_audit(self, *, object: str | None = None, limit: int = 200) -> pd.DataFrame:
+        """Read the audit trail; see :func:`.issuance_audit.read_audit`."""
+        with read_transaction(self._engine) as connection:
+            return issuance_audit.read_audit(connection, object=object, limit=limit)
+
+    # --- API tokens ---------------------------------------------------------------
+
+    def create_token(self, name: str, role: str, *, actor: str = "system") -> str:
+        """Create an API token and return its plaintext (shown once; only a hash is stored).
+
+        See :func:`.tokens.create_token`. ``authenticate_token`` on the
+        returned text gives the token's id and record.
+        """
+        with write_transaction(self._engine) as connection:
+            _, token = tokens.create_token(
+                connection, name, role, created_at=self._clock(), actor=actor
+            )
+            return token
+
+    def authenticate_token(self, token: str) -> TokenInfo | None:
+        """Check a bearer token; see :func:`.tokens.authenticate_token`."""
+        with read_transaction(self._engine) as connection:
+            return tokens.authenticate_token(connection, token)
+
+    def revoke_token(self, token_id: int, *, actor: str = "system") -> TokenInfo:
+        """Revoke a token; see :func:`.tokens.revoke_token`."""
+        with write_transaction(self._engine) as connection:
+            return tokens.revoke_token(connection, token_id, at=self._clock(), actor=actor)
+
+    def list_tokens(self) -> list[TokenInfo]:
+        """List every token without secrets; see :func:`.tokens.list_tokens`."""
+        with read_transaction(self._engine) as connection:
+            return tokens.list_tokens(connection)

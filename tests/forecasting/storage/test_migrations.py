@@ -15,7 +15,8 @@ from forecasting.storage.schema import metadata
 
 TABLES = {
     "alembic_version", "api_tokens", "audit_log", "emission_inventories", "forecast_daily",
-    "forecast_edits", "forecast_runs", "forecasts", "met_dataset_issues", "met_datasets",
+    "forecast_aqi", "forecast_edits", "forecast_runs", "forecasts", "met_dataset_issues",
+    "met_datasets",
     "observations", "publications", "sources", "stations", "variables",
 }  # fmt: skip
 
@@ -25,7 +26,7 @@ def test_migrations_take_an_empty_database_to_the_schema_in_code(database_url: s
     try:
         assert current_revision(engine) is None
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0002"
+        assert current_revision(engine) == head_revision() == "0003"
         assert set(inspect(engine).get_table_names()) == TABLES
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -61,7 +61,7 @@ def test_upgrade_from_0001_keeps_stations_and_observations(
 ) -> None:
     _write_at_0001(database_url, stations)
     with Store.open(database_url) as store:  # opening migrates to head
-        assert store.schema_revision() == "0002"
+        assert store.schema_revision() == "0003"
         got = store.read_stations()
         observed = store.read_observations()
     # the 0001 columns are unchanged
@@ -127,7 +127,7 @@ def test_downgrade_to_0001_drops_the_new_columns_and_keeps_the_rest(
             codes = connection.execute(text("SELECT code FROM stations ORDER BY code")).scalars()
             assert list(codes) == ["Aotizhongxin", "Dongsi", "W001"]
         upgrade(engine)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == "0003"
     finally:
         engine.dispose()
 
