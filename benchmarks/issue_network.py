@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,6 +122,8 @@ def _save_models(
     from mlflow.models import infer_signature  # noqa: PLC0415
 
     from models.pyfunc import EstimatorPythonModel, naive_utc, pip_requirements  # noqa: PLC0415
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)  # MLflow resets it on import
 
     example, utc_columns = naive_utc(X.head(5))
     seconds = {}
@@ -272,6 +275,16 @@ def prepare_beijing(workdir: Path, kind: str, threads: int) -> Prepared:
 
 
 def _peak_mib() -> float:
+    """Peak resident memory of this process [MiB].
+
+    ``VmHWM`` of the process's own address space: ``ru_maxrss`` would report the parent's
+    size at the fork when that is larger (Linux keeps it across exec).
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -346,7 +359,8 @@ def main() -> None:
         child_issue(store_url, Path(experiment), Path(models), at)
         return
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    # MLflow's advice on the matrix's integer columns (calendar, lead: never missing)
+    warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
     with tempfile.TemporaryDirectory(prefix="ecocast-issue-bench-") as scratch:
         workdir = args.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)

@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
 
             def advance(done: int) -> None:
                 progress.update(task, advance=done, description=peer.name)
+                if not progress.console.is_terminal:  # no live bar in a log file
+                    finished = int(progress.tasks[0].completed)
+                    logging.info("%s: %d/%d issue days", peer.name, finished, days)
 
             forecasts = run_backtest(
                 peer,

@@ -98,7 +98,8 @@ class BacktestResult:
 
 
 def _contract_hourly(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
-    out = frame.loc[:, list(HOURLY_COLUMNS)].copy()
+    extra = ["fallback"] if "fallback" in frame.columns else []
+    out = frame.loc[:, [*HOURLY_COLUMNS, *extra]].copy()
     out["issued_at"] = pd.DatetimeIndex(out["issued_at"]).tz_convert(tz)
     out["valid_at"] = pd.DatetimeIndex(out["valid_at"]).tz_convert(tz)
     out["lead_h"] = out["lead_h"].astype(np.int64)
@@ -163,15 +164,11 @@ def run_air_backtest(
         weather, provenance = chunk.weather_label, chunk.provenance
         for name, frame in forecast_rows(fitted, chunk.frame).items():
             parts.setdefault(name, []).append(frame)
-    hourly_raw = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    hourly = {}
+    for name in list(parts):
+        hourly[name] = _contract_hourly(pd.concat(parts.pop(name), ignore_index=True), tz)
     timings["forecast_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    hourly = {name: _contract_hourly(frame, tz) for name, frame in hourly_raw.items()}
-    hourly["model"]["fallback"] = (
-        hourly_raw["model"]
-        .sort_values(["issued_at", "station", "variable", "lead_h"])["fallback"]
-        .to_numpy()
-    )
     daily = {name: daily_from_hourly(frame, tz) for name, frame in hourly.items()}
     start = hourly["model"]["valid_at"].min()
     end = hourly["model"]["valid_at"].max() + pd.Timedelta(hours=1)

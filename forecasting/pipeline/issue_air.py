@@ -271,8 +271,14 @@ def issue_air_run(
             reasons.append(f"no champion for {target} ({exc}); persistence fallback")
             model = _fallback_model(store, experiment, stations, target, at, latest)
             version = "persistence"
+        try:
+            predicted = _predict(model, matrix.reset_index(drop=True))
+        except Exception as exc:  # noqa: BLE001 - a failing model degrades the run, never crashes it
+            reasons.append(f"{target} model {version} failed ({exc}); persistence fallback")
+            model = _fallback_model(store, experiment, stations, target, at, latest)
+            version = "persistence"
+            predicted = _predict(model, matrix.reset_index(drop=True))
         versions[target] = version
-        predicted = _predict(model, matrix.reset_index(drop=True))
         parts.append(pd.concat([keys, predicted], axis=1).assign(variable=target))
     hourly = pd.concat(parts, ignore_index=True)
     filled = _fill_median(hourly)

@@ -1,9 +1,10 @@
-"""``ecocast issue``, ``publish`` and ``token create`` end to end on the bundled real sample.
+"""``ecocast issue``, ``publish``, ``token create`` and ``serve`` on the bundled real sample.
 
 One data directory per module: the last two months of the bundled Beijing sample
 (2016-01-01 … 2016-02-29 local, every row as it is) ingested once through
 ``ingest_into_scratch`` and placed where ``--data-dir`` looks for the store; its MLflow
-registry starts empty. The commands run in-process through :func:`forecasting.cli.app.run`.
+registry starts empty, and a PM2.5 champion is registered after the first issue. The
+commands run in-process through :func:`forecasting.cli.app.run`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import mlflow
 import pandas as pd
 import pytest
 from mlflow.models import infer_signature
+from sqlalchemy import make_url
 
 from features.build import read_targets
 from forecasting.cli.app import run
@@ -32,11 +34,12 @@ from forecasting.storage.issuance import RunInfo
 from models.baselines import Persistence
 from models.pyfunc import EstimatorPythonModel, naive_utc, pip_requirements
 from models.tracking import CHAMPION, registered_model_name, tracking_uri
-from models.tracking_store import client_for, fluent_scope
+from models.tracking_store import client_for, experiment_id_for, fluent_scope
 
-# MLflow 3.17's own internals trip these with pandas 3 and SQLAlchemy 2.1 (as in
-# tests/models/test_tracking.py); silence exactly those two, in this module only.
+# MLflow 3.17's own internals trip the first two with pandas 3 and SQLAlchemy 2.1 (as in
+# tests/models/test_tracking.py); silence exactly those, in this module only.
 pytestmark = [
+    pytest.mark.slow,  # the store, MLflow's schema and a logged champion: 25-40 s together
     pytest.mark.filterwarnings(
         "ignore:Operation with range is deprecated:pandas.errors.Pandas4Warning"
     ),
@@ -231,7 +234,9 @@ def _register_champion(install: Installation, target: str) -> str:
     example, utc_columns = naive_utc(matrix.head(5))
     name = registered_model_name("air", target)
     uri = tracking_uri(load_settings(data_dir=install.data_dir))
-    with fluent_scope(uri), mlflow.start_run():
+    # an experiment of its own: its artifacts go under the data directory, not ./mlruns
+    experiment_id = experiment_id_for(client_for(uri), "ecocast-tests-issue-cli", uri)
+    with fluent_scope(uri), mlflow.start_run(experiment_id=experiment_id):
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=EstimatorPythonModel(model, utc_columns=utc_columns),
@@ -285,6 +290,6 @@ def test_serve_accepts_a_sqlite_file_as_db(
     data_dir = str(install.data_dir)
     outcome = _ecocast("serve", "--db", str(database), "--port", "8765", "--data-dir", data_dir)
     assert outcome.code == 0, outcome.err
-    assert served["store"] == sqlite_url_for_path(database)
+    assert make_url(served["store"]).database == str(database)
     assert served["port"] == 8765
     assert "review page: http://127.0.0.1:8765/review" in outcome.out

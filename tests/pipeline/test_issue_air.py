@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -31,6 +30,7 @@ from forecasting.storage import Store
 from models.gbm import DirectGBM
 from models.pyfunc import EstimatorPythonModel
 
+pytestmark = pytest.mark.slow  # the module's store and models take 25-45 s together
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = REPO_ROOT / "samples" / "beijing"
 TZ = "Asia/Shanghai"
@@ -402,7 +402,7 @@ class _PyfuncLike:
         return self.python_model.predict(None, data)
 
 
-def test_issue_with_loaded_pyfunc_models_is_quick(
+def test_issue_with_loaded_pyfunc_models(
     store: Store,
     experiment: ExperimentConfig,
     inputs: RunInputs,
@@ -419,12 +419,8 @@ def test_issue_with_loaded_pyfunc_models_is_quick(
     def load(target: str) -> tuple[Predictor, str]:
         return wrapped[target], f"pyfunc-{target}"
 
-    clock = time.perf_counter()
+    # Its speed (target 10 s for the 12 stations) is reported by benchmarks/issue_network.py.
     result = issue_air_run(store, experiment, AT, load_model=load, inputs=inputs)
-    wall = time.perf_counter() - clock
-    # Target 10 s for the 12 stations (benchmarks/issue_network.py reports the figure);
-    # the bound here is loose because the test machine is shared.
-    assert wall < 60.0
-    assert result.seconds <= wall
+    assert result.seconds > 0
     again = store.read_run_hourly(result.run.id)
     np.testing.assert_allclose(again["value"], hourly["value"], rtol=1e-12)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -694,34 +693,23 @@ def sqlite_runs(tmp_path) -> Iterator[Store]:
         opened.close()
 
 
-def test_reading_one_station_of_the_latest_run_is_fast(sqlite_runs: Store):
-    """The public API reads one station of the latest published run per request: <= 5 ms.
+def test_reading_one_station_of_the_latest_run_uses_the_primary_key(sqlite_runs: Store):
+    """The public API reads one station of the latest published run per request.
 
-    The read is a range scan of the primary key (checked in the query plan).
-    Its cost is the CPU time of this process (SQLite runs in it), the least of
-    60 reads as ``timeit`` advises: on a busy machine the rest of the spread
-    is other processes. The median guards against a slow path that only some
-    reads take.
+    The read is a range scan of the primary key (checked in the query plan), so
+    it stays fast at any run size; the time per request is measured by
+    ``benchmarks/serve_load.py``, not here.
     """
     hourly, daily, aqi = make_frames(stations=BEIJING)
     kwargs = run_kwargs(hourly=hourly, daily=daily, aqi=aqi)
     run = sqlite_runs.publish_run(sqlite_runs.create_run("air", ISSUED, **kwargs).id, author="li")
-    cpu, wall = [], []
-    for station in BEIJING * 5:
-        started, started_cpu = time.perf_counter(), time.process_time()
+    for station in BEIJING:
         latest = sqlite_runs.latest_published()
+        assert latest is not None
         frame = sqlite_runs.read_run_hourly(latest.id, entity=station)
-        cpu.append(time.process_time() - started_cpu)
-        wall.append(time.perf_counter() - started)
         assert len(frame) == 6 * 80
         assert set(frame["entity"]) == {station}
     assert latest == run
-    spread = (
-        f"CPU least {min(cpu) * 1000:.1f} ms, median {np.median(cpu) * 1000:.1f} ms; "
-        f"wall median {np.median(wall) * 1000:.1f} ms"
-    )
-    assert min(cpu) < 0.005, spread
-    assert np.median(cpu) < 0.020, spread
     with sqlite_runs.engine.connect() as connection:
         plan = connection.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT variable, valid_at, value FROM forecasts"
@@ -732,14 +720,13 @@ def test_reading_one_station_of_the_latest_run_is_fast(sqlite_runs: Store):
     assert len(plan) == 1  # no separate sort
 
 
-def test_creating_a_run_of_2000_stations_takes_well_under_a_minute(sqlite_runs: Store):
+def test_a_run_of_2000_stations_is_stored_whole(sqlite_runs: Store):
+    """A national-size run (960,000 hourly values) goes in by bulk insert; its speed is
+    reported by ``benchmarks/issue_network.py``."""
     stations = tuple(f"S{i:04d}" for i in range(2000))
     hourly, daily, aqi = make_frames(stations=stations, cities=())
     assert len(hourly) == 960_000
-    started = time.perf_counter()
     run = sqlite_runs.create_run("air", ISSUED, **run_kwargs(hourly=hourly, daily=daily, aqi=aqi))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 30.0, f"{elapsed:.1f} s"
     assert count(sqlite_runs, forecasts) == 960_000
     one = sqlite_runs.read_run_hourly(run.id, entity="S1234", variables="co")
     expected = hourly[(hourly["entity"] == "S1234") & (hourly["variable"] == "co")]
