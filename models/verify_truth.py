@@ -112,7 +112,7 @@ def daily_values(
     local = _times(hourly, time, tz)
     groups, labels = Groups.of(hourly, keys)
     frame = hourly.drop(columns=[*keys, time]).assign(
-        **{_CODE: groups.codes, "time": local.to_numpy()}
+        **{_CODE: groups.codes, "time": local.array}
     )
     stats = _daily_by_edition(frame, local, tz)
     stats = stats.rename(columns={_CODE: "_code"})
