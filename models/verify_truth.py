@@ -111,9 +111,7 @@ def daily_values(
         raise InputDataError("hourly frame has no rows; there is nothing to aggregate")
     local = _times(hourly, time, tz)
     groups, labels = Groups.of(hourly, keys)
-    frame = hourly.drop(columns=[*keys, time]).assign(
-        **{_CODE: groups.codes, "time": local.array}
-    )
+    frame = hourly.drop(columns=[*keys, time]).assign(**{_CODE: groups.codes, "time": local.array})
     stats = _daily_by_edition(frame, local, tz)
     stats = stats.rename(columns={_CODE: "_code"})
     aqi = daily_aqi_hj633(stats.assign(station=stats["_code"]))
